@@ -1,0 +1,30 @@
+"""Shared fixtures. The tests import helpers from tests/notebooks.py."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from notebooks import ROOT  # noqa: E402
+
+HTML = ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def site():
+    """Build the site as the README does, with warnings as errors."""
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [jupyter_book, "build", ".", "-W", "-n", "--keep-going"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
+    warnings = [
+        line for line in log.splitlines() if re.search(r"WARNING|ERROR", line)
+        and "Kernel is running over TCP" not in line
+    ]  # fmt: skip
+    assert not warnings, "the build printed warnings:\n" + "\n".join(warnings)
+    return HTML

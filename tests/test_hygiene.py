@@ -1,0 +1,133 @@
+"""Notebook hygiene: what book/ stores is complete, executed and clean."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+from notebooks import BOOK, REGENERATE, ROOT, chapters, toc_files
+
+MAX_BYTES = 2_000_000  # a stored chapter, outputs and plots included
+
+# Paths of the machine that executed a notebook must not leak into it.
+MACHINE_PATH = re.compile(
+    r"(/home/|/root/|/Users/|/tmp/|/var/folders/|[A-Z]:\\\\Users|site-packages"
+    + "|"
+    + re.escape(str(ROOT))
+    + ")"
+)
+
+
+def rel(path):
+    return path.relative_to(ROOT)
+
+
+def test_there_are_chapters():
+    assert chapters(), "no notebook found under book/"
+
+
+def test_toc_lists_every_notebook():
+    listed = set(toc_files())
+    missing = [
+        str(rel(nb)) for nb in chapters() if f"book/{nb.stem}" not in listed
+    ]
+    assert not missing, (
+        f"{', '.join(missing)} exist(s) under book/ but not in _toc.yml: "
+        "add each as `- file: book/<name>` (without .ipynb) to _toc.yml"
+    )
+
+
+def test_every_toc_entry_exists():
+    absent = [
+        entry
+        for entry in toc_files()
+        if not any(
+            (ROOT / f"{entry}{ext}").exists() for ext in (".ipynb", ".md")
+        )
+    ]
+    assert not absent, f"_toc.yml lists files that do not exist: {absent}"
+
+
+@pytest.fixture(params=chapters(), ids=lambda path: path.name)
+def notebook(request):
+    path = request.param
+    return path, nbformat.read(path, as_version=4)
+
+
+def test_stored_executed_in_order(notebook):
+    path, nb = notebook
+    counts = [
+        cell.execution_count
+        for cell in nb.cells
+        if cell.cell_type == "code" and cell.source.strip()
+    ]
+    expected = list(range(1, len(counts) + 1))
+    assert counts == expected, (
+        f"{rel(path)} is not stored executed top to bottom in one run "
+        f"(execution counts {counts}); run `{REGENERATE} {rel(path)}` "
+        "and commit the result"
+    )
+
+
+def test_no_error_outputs(notebook):
+    path, nb = notebook
+    errors = [
+        (index, output.get("ename"))
+        for index, cell in enumerate(nb.cells)
+        for output in cell.get("outputs", [])
+        if output.output_type == "error"
+    ]
+    assert not errors, f"{rel(path)} stores error outputs in cells {errors}"
+
+
+def test_kernel_is_python3(notebook):
+    path, nb = notebook
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", (
+        f"{rel(path)}: the kernelspec must be `python3`; "
+        f"run `{REGENERATE} {rel(path)}`"
+    )
+
+
+def test_no_machine_paths(notebook):
+    path, nb = notebook
+    leaks = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            text = json.dumps(
+                {k: v for k, v in output.items() if k != "data"}
+                | {
+                    k: v
+                    for k, v in output.get("data", {}).items()
+                    if not k.startswith("image/")
+                }
+            )
+            if match := MACHINE_PATH.search(text):
+                leaks.append((index, match.group(0)))
+    assert not leaks, (
+        f"{rel(path)} stores paths of the machine that ran it "
+        f"(cell index, path): {leaks}"
+    )
+
+
+def test_size_budget(notebook):
+    path, _ = notebook
+    size = path.stat().st_size
+    assert size <= MAX_BYTES, (
+        f"{rel(path)} is {size:,} bytes, over the {MAX_BYTES:,} budget: "
+        "smaller figures (dpi, size) or fewer of them"
+    )
+
+
+def test_no_notebook_outside_book():
+    stray = [
+        str(rel(path))
+        for path in ROOT.rglob("*.ipynb")
+        if not any(
+            part.startswith((".", "_build")) for part in rel(path).parts
+        )
+        and path.parent != BOOK
+        and "venv" not in rel(path).parts
+    ]
+    assert not stray, f"notebooks outside book/ are not in the book: {stray}"

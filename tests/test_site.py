@@ -1,0 +1,89 @@
+"""The site: it builds without a warning, and each chapter page is complete."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+import yaml
+from notebooks import ROOT, chapters
+
+HTML = ROOT / "_build" / "html"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
+COLAB = re.compile(
+    r'href="(https://colab\.research\.google\.com/github/'
+    + re.escape(REPO)
+    + r'/blob/main/([^"]+\.ipynb))"'
+)
+GLUE_TEXT = re.compile(r"\{glue:text\}`([A-Za-z0-9_]+)")
+
+
+def page(site, path):
+    return (site / "book" / f"{path.stem}.html").read_text()
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
+def test_colab_button_points_at_the_chapter(site, path):
+    links = COLAB.findall(page(site, path))
+    assert links, f"no Colab link on the page of {path.name}"
+    for url, target in links:
+        assert target == f"book/{path.name}", url
+        assert (ROOT / target).exists(), f"{url} names a missing notebook"
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
+def test_download_button_offers_the_notebook(site, path):
+    html = page(site, path)
+    assert f'href="../_sources/book/{path.name}"' in html, (
+        f"no download link for {path.name}"
+    )
+    stored = site / "_sources" / "book" / path.name
+    downloaded = nbformat.read(stored, as_version=4)
+    assert any(cell.get("outputs") for cell in downloaded.cells)
+
+
+def glued_values(path):
+    """The text/plain value stored for each key the notebook glues."""
+    values = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                data = output["data"]
+                text = next(v for k, v in data.items() if k.endswith("plain"))
+                values[name] = text.strip("'\"")
+    return values
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
+def test_glued_numbers_appear_in_the_prose(site, path):
+    nb = nbformat.read(path, as_version=4)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    referenced = set(GLUE_TEXT.findall(prose))
+    values = glued_values(path)
+    assert referenced <= set(values), (
+        f"{path.name} references glue keys it never glues: "
+        f"{sorted(referenced - set(values))}"
+    )
+    html = page(site, path)
+    for key in referenced:
+        assert re.search(
+            r'class="pasted-text">' + re.escape(values[key]) + "<", html
+        ), f"{key} = {values[key]} is not in the page of {path.name}"
+
+
+def test_every_chapter_glues_a_number_into_its_prose():
+    silent = [
+        path.name
+        for path in chapters()
+        if not GLUE_TEXT.search(
+            "\n".join(
+                cell.source
+                for cell in nbformat.read(path, as_version=4).cells
+                if cell.cell_type == "markdown"
+            )
+        )
+    ]
+    assert not silent, f"chapters that quote no glued number: {silent}"
