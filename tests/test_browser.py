@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
+import re
 import shutil
 import threading
+import urllib.request
 
+import nbformat
 import pytest
-from notebooks import ROOT
+from notebooks import ROOT, chapters
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -122,3 +126,86 @@ def test_every_page_loads_cleanly(site, server, browser):
         f"{name}:\n  " + "\n  ".join(problems)
         for name, problems in failures.items()
     )
+
+
+def test_search_finds_the_chapters_that_use_a_term(site, server, browser):
+    term = "patience"
+    expected = {
+        f"book/{path.stem}.html"
+        for path in chapters()
+        if (site / "book" / f"{path.stem}.html").exists()  # toc: test_hygiene
+        and any(
+            term in cell.source.lower()
+            for cell in nbformat.read(path, as_version=4).cells
+            if cell.cell_type == "markdown"
+        )
+    }
+    page, problems = visit(browser, f"{server}/book/intro.html")
+    page.locator("button.search-button-field").first.click()
+    field = page.locator("#pst-search-dialog input[name=q]")
+    field.fill(term)
+    field.press("Enter")
+    page.wait_for_url(re.compile(r"search\.html"))
+    page.wait_for_selector("#search-results li a", timeout=15000)
+    hrefs = page.eval_on_selector_all(
+        "#search-results li a", "links => links.map(a => a.href)"
+    )
+    found = {
+        re.sub(r"^.*?/(book/[^?#]+\.html).*$", r"\1", href) for href in hrefs
+    }
+    page.close()
+    assert not problems, problems
+    assert expected, f"no chapter mentions {term!r}: pick another term"
+    assert expected <= found, (
+        f"search for {term!r} missed {sorted(expected - found)}; "
+        f"it found {sorted(found)}"
+    )
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
+def test_download_button_serves_the_executed_notebook(
+    site, server, browser, path
+):
+    page, problems = visit(browser, f"{server}/book/{path.stem}.html")
+    href = page.eval_on_selector(
+        f"a[href$='{path.name}'][href*='_sources']", "a => a.href"
+    )
+    page.close()
+    assert not problems, problems
+    with urllib.request.urlopen(href) as response:
+        downloaded = json.loads(response.read())
+    code = [c for c in downloaded["cells"] if c["cell_type"] == "code"]
+    assert code and all(c.get("outputs") is not None for c in code)
+    assert any(c["outputs"] for c in code), f"{href} has no outputs"
+
+
+SCREENS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("name", ["intro", "06_case_study"])
+def test_screenshots_for_a_person(site, server, browser, name, screen):
+    """Full-page screenshots, light and dark, in _build/screenshots/."""
+    width, height = SCREENS[screen]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for mode in ("light", "dark"):
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            color_scheme=mode,
+        )
+        page = context.new_page()
+        page.goto(f"{server}/book/{name}.html")
+        page.evaluate(
+            "mode => document.documentElement.dataset.theme = mode", mode
+        )
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - window.innerWidth"
+        )
+        page.screenshot(
+            path=SHOTS / f"{name}-{screen}-{mode}.png", full_page=True
+        )
+        context.close()
+        assert overflow <= 0, (
+            f"{name} is {overflow}px wider than a {screen} screen"
+        )
