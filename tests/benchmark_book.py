@@ -1,0 +1,157 @@
+"""Benchmark the whole book on this machine and print a table.
+
+    python tests/benchmark_book.py            # about 30 minutes on 2 cores
+
+Measures, in a fresh copy of the committed files (so nothing in your
+working tree or build folder is touched or reused):
+
+1. the cold build: `jupyter-book build` with an empty execution cache, every
+   chapter executed, with each chapter's execution time;
+2. the warm rebuild: the same command again, nothing changed;
+3. the test command's wall time (`python -m pytest`, installs excluded);
+4. the peak memory (max RSS of the kernel and all it started) of each
+   chapter, executed alone;
+5. the case study's per-epoch ratio against the tutorial's way
+   (tests/benchmark_case_study.py).
+
+Not part of the test command: timings depend on the machine and its load.
+Run it on an otherwise idle machine. Targets on the reference machine
+(2 cores): cold build under 12 min, warm rebuild under 60 s, peak memory
+under 4 GB, `.ci/run` under 30 min including installs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
+TARGETS = {"cold": 12 * 60, "warm": 60, "memory": 4 * 1024**3}
+
+
+def copy_committed_files(destination: Path) -> None:
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout.split()  # fmt: skip
+    for name in files:
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+
+
+def timed(command, cwd) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(map(str, command))} failed:\n{log[-4000:]}")
+    return seconds, log
+
+
+def chapter_times(book: Path) -> dict[str, float]:
+    """Execution seconds per document, from the build's execution cache."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(book / "_build" / ".jupyter_cache"))
+    times = {}
+    for record in cache.list_cache_records():
+        seconds = (record.data or {}).get("execution_seconds")
+        if seconds is not None:
+            times[Path(record.uri).name] = seconds
+    return times
+
+
+def peak_memory(notebook: Path) -> int:
+    """Max RSS in bytes of executing one notebook (kernel included)."""
+    code = (
+        "import sys, nbformat; sys.path.insert(0, 'tests');"
+        "from notebooks import execute;"
+        f"nb = nbformat.read({str(notebook)!r}, as_version=4);"
+        f"execute(nb, __import__('pathlib').Path({str(notebook.parent)!r}))"
+    )
+    process = subprocess.Popen(
+        [PYTHON, "-c", code], cwd=notebook.parent.parent,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        sys.exit(f"executing {notebook.name} failed")
+    return usage.ru_maxrss * 1024  # Linux reports kilobytes
+
+
+def human_bytes(n: int) -> str:
+    return f"{n / 1024**3:.2f} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-tests", action="store_true",
+                        help="do not time the test command")  # fmt: skip
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        book = Path(tmp) / "book-copy"
+        copy_committed_files(book)
+        build = [JUPYTER_BOOK, "build", ".", "-W", "-n", "--keep-going"]
+
+        cold, _ = timed(build, book)
+        rows.append(("cold build (every chapter executed)", cold,
+                     TARGETS["cold"]))  # fmt: skip
+        per_chapter = chapter_times(book)
+        warm, _ = timed(build, book)
+        rows.append(("warm rebuild (nothing changed)", warm, TARGETS["warm"]))
+
+        if not args.skip_tests:
+            tests, log = timed([PYTHON, "-m", "pytest", "-q"], book)
+            summary = re.findall(r"^=+ (.*) in [\d.]+s", log, re.M)
+            rows.append((f"test command ({summary[-1] if summary else ''})",
+                         tests, None))  # fmt: skip
+
+        memory = {
+            path.name: peak_memory(path)
+            for path in sorted((book / "book").glob("*.ipynb"))
+        }
+    ratio_log = subprocess.run(
+        [PYTHON, str(ROOT / "tests" / "benchmark_case_study.py"),
+         "--epochs", "500", "--repeats", "2"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+    print("\n## Whole book\n")
+    print("| measure | seconds | target | met |\n|---|---:|---:|---|")
+    for name, seconds, target in rows:
+        met = "" if target is None else ("yes" if seconds < target else "NO")
+        shown = "" if target is None else f"< {target}"
+        print(f"| {name} | {seconds:.1f} | {shown} | {met} |")
+
+    print("\n## Each chapter\n")
+    print("| document | execution s (cold build) | peak memory |")
+    print("|---|---:|---:|")
+    for name in sorted(set(per_chapter) | set(memory)):
+        seconds = per_chapter.get(name)
+        shown = f"{seconds:.1f}" if seconds is not None else ""
+        mem = human_bytes(memory[name]) if name in memory else ""
+        print(f"| {name} | {shown} | {mem} |")
+    heaviest = max(memory, key=memory.get)
+    met = "yes" if memory[heaviest] < TARGETS["memory"] else "NO"
+    print(f"\nheaviest chapter: {heaviest}, {human_bytes(memory[heaviest])} "
+          f"(target < 4 GB: {met})")  # fmt: skip
+
+    print("\n## Case study, per epoch\n")
+    print(ratio_log)
+
+
+if __name__ == "__main__":
+    main()
