@@ -146,7 +146,12 @@ def test_search_finds_the_chapters_that_use_a_term(site, server, browser):
     field.fill(term)
     field.press("Enter")
     page.wait_for_url(re.compile(r"search\.html"))
-    page.wait_for_selector("#search-results li a", timeout=15000)
+    # Sphinx shows results one by one, then says it has finished
+    page.wait_for_function(
+        "() => /Search finished/.test("
+        "document.querySelector('#search-results')?.textContent ?? '')",
+        timeout=30000,
+    )
     hrefs = page.eval_on_selector_all(
         "#search-results li a", "links => links.map(a => a.href)"
     )
