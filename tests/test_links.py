@@ -1,6 +1,6 @@
 """Every internal link, anchor and asset reference in the built site resolves.
 
-An offline link checker over the HTML of _build/html: each relative `href`
+An offline link checker over the HTML of the built site: each relative `href`
 or `src` must name a file that exists, and each `#fragment` an `id` on the
 target page. External links are not fetched (there is no network in CI);
 `-n` already makes Sphinx fail on broken cross-references.

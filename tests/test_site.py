@@ -9,7 +9,6 @@ import pytest
 import yaml
 from notebooks import ROOT, chapters
 
-HTML = ROOT / "_build" / "html"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
 COLAB = re.compile(
