@@ -1,5 +1,9 @@
-"""Shared fixtures. The tests import helpers from tests/notebooks.py."""
+"""Shared fixtures, the order of the tests, and the summary of a run.
 
+The tests import helpers from tests/notebooks.py.
+"""
+
+import platform
 import re
 import subprocess
 import sys
@@ -9,22 +13,47 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from notebooks import ROOT, chapters  # noqa: E402
+from notebooks import (  # noqa: E402
+    ENVIRONMENT_NOTES,
+    ROOT,
+    TIMES,
+    VERIFIED,
+    chapters,
+)
+
+FIRST = "test_stored_outputs_are_what_the_code_produces"
+LAST = "test_chapter_runs_alone_in_colab_image"
+
+
+def pytest_collection_modifyitems(items):
+    """nbval first (the site renders what it verified), Colab's images last."""
+
+    def rank(item):
+        name = getattr(item, "originalname", item.name)
+        return 0 if name == FIRST else 2 if name == LAST else 1
+
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 def seed_execution_cache(cache_path):
-    """Put the stored, executed chapters into the build's execution cache.
+    """Put the chapters nbval verified in this run into the build's cache.
 
-    nbval (in this same test run) proves that each stored notebook is exactly
-    what its code produces, so the site build can render those outputs instead
-    of executing every chapter a third time. jupyter-cache keys on the code:
-    a chapter whose code differs from its stored outputs' is executed anyway.
+    The site build then renders those stored outputs instead of executing the
+    chapters again: nbval has just proven that each is exactly what its code
+    produces. A chapter nbval did not verify in this run (a run of the site
+    tests alone, or a chapter that failed nbval) is not seeded, so the build
+    executes it itself. jupyter-cache keys on the code, so a seeded chapter
+    whose code differs from its stored outputs' is executed anyway.
     """
     from jupyter_cache import get_cache
 
     cache = get_cache(str(cache_path))
     for path in chapters():
-        cache.cache_notebook_file(path, check_validity=False, overwrite=True)
+        if path in VERIFIED:
+            cache.cache_notebook_file(
+                path, check_validity=False, overwrite=True
+            )
+    return sorted(path.name for path in set(chapters()) - VERIFIED)
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +65,9 @@ def site(tmp_path_factory):
     whose timing outputs come from another execution.
     """
     output = tmp_path_factory.mktemp("site")
-    seed_execution_cache(output / "_build" / ".jupyter_cache")
+    executed = seed_execution_cache(output / "_build" / ".jupyter_cache")
+    if executed:
+        print(f"\nnot verified by nbval in this run, so executed: {executed}")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [
         jupyter_book, "build", ".", "-W", "-n", "--keep-going",
@@ -51,3 +82,41 @@ def site(tmp_path_factory):
     ]  # fmt: skip
     assert not warnings, "the build printed warnings:\n" + "\n".join(warnings)
     return output / "_build" / "html"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Seconds per chapter in each environment that executed chapters."""
+    if not TIMES:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        tensorflow = version("tensorflow-cpu")
+    except PackageNotFoundError:
+        tensorflow = version("tensorflow")
+    notes = {
+        "pinned": f"Python {platform.python_version()}, TensorFlow "
+        f"{tensorflow}, Keras {version('keras')} (requirements.txt)",
+        **ENVIRONMENT_NOTES,
+    }
+    write = terminalreporter.write_line
+    terminalreporter.section("chapters executed, seconds per environment")
+    for environment in TIMES:
+        write(f"{environment}: {notes.get(environment, '')}")
+    names = sorted({name for seconds in TIMES.values() for name in seconds})
+    columns = list(TIMES)
+    write(f"{'chapter':<36}" + "".join(f"{c[:18]:>20}" for c in columns))
+    for name in names:
+        write(
+            f"{name:<36}"
+            + "".join(
+                f"{TIMES[c][name]:>20.1f}"
+                if name in TIMES[c]
+                else f"{'-':>20}"
+                for c in columns
+            )
+        )
+    write(
+        f"{'total':<36}"
+        + "".join(f"{sum(TIMES[c].values()):>20.1f}" for c in columns)
+    )

@@ -6,6 +6,12 @@ these, so a notebook is always executed the same way.
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -14,14 +20,14 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
-CELL_TIMEOUT = 600  # seconds, the same as the site build's per-cell limit
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+# One per-cell time limit for the build, nbval and every test that executes
+# a chapter: the one the README's build uses, read from _config.yml.
+CELL_TIMEOUT = int(CONFIG["execute"]["timeout"])
 KERNEL = "python3"
 REGENERATE = "python tests/execute_notebooks.py"
-
-
-def chapters() -> list[Path]:
-    """Every notebook under book/, sorted by name."""
-    return sorted(BOOK.glob("*.ipynb"))
+ENVIRONMENTS = ROOT / "tests" / "environments"
+VENVS = ROOT / ".venvs"
 
 
 def toc_files() -> list[str]:
@@ -41,16 +47,64 @@ def toc_files() -> list[str]:
     return files
 
 
-def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
-    """Run every cell in order in a fresh `python3` kernel, in `cwd`."""
+def chapters() -> list[Path]:
+    """Every notebook under book/, sorted by name."""
+    return sorted(BOOK.glob("*.ipynb"))
+
+
+def first_chapter() -> Path:
+    """The first notebook in the reading order of _toc.yml."""
+    for entry in toc_files():
+        path = ROOT / f"{entry}.ipynb"
+        if path.exists():
+            return path
+    raise LookupError("_toc.yml lists no notebook")
+
+
+def execute(
+    nb: nbformat.NotebookNode,
+    cwd: Path,
+    python: str | None = None,
+    env: dict | None = None,
+) -> nbformat.NotebookNode:
+    """Run every cell in order in a fresh kernel, in `cwd`.
+
+    The kernel is this environment's `python3`, or, given `python`, a kernel
+    running that interpreter (another venv's). `env` replaces the kernel's
+    environment variables (the default: this process's).
+    """
+    km = None
+    if python is not None:
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import KernelManager
+
+        kernels = Path(cwd).parent / "kernels"
+        spec = kernels / "other"
+        spec.mkdir(parents=True, exist_ok=True)
+        (spec / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [python, "-m", "ipykernel_launcher", "-f",
+                             "{connection_file}"],
+                    "display_name": "other",
+                    "language": "python",
+                }
+            )
+        )  # fmt: skip
+        specs = KernelSpecManager(kernel_dirs=[str(kernels)])
+        km = KernelManager(kernel_name="other", kernel_spec_manager=specs)
     client = NotebookClient(
         nb,
+        km=km,
         kernel_name=KERNEL,
         timeout=CELL_TIMEOUT,
         record_timing=False,
         resources={"metadata": {"path": str(cwd)}},
     )
-    client.execute()
+    if env is None:
+        client.execute()
+    else:
+        client.execute(env=env)
     return nb
 
 
@@ -69,3 +123,102 @@ def clean_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
     return nb
+
+
+# Readers' environments (Colab's images), one pinned requirements file each.
+
+
+def environment_files() -> list[Path]:
+    return sorted(ENVIRONMENTS.glob("*.txt"))
+
+
+def wanted_python(requirements: Path) -> str:
+    """The Python version a requirements file asks for (`# python: 3.12`)."""
+    match = re.search(
+        r"^# python: (\d+\.\d+)$", requirements.read_text(), re.M
+    )
+    if not match:
+        raise ValueError(f"{requirements} has no `# python: X.Y` line")
+    return match.group(1)
+
+
+def find_python(version: str) -> tuple[str, str]:
+    """An interpreter of `version`: on the PATH, else under pyenv.
+
+    Returns (path, its own `--version`). Falls back to the interpreter
+    running the tests when the machine has no such Python; the caller says
+    so in the test's output.
+    """
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [f"python{version}"] + sorted(
+        str(path)
+        for path in pyenv.glob(f"versions/{version}*/bin/python{version}")
+    )
+    for candidate in candidates:
+        try:
+            result = subprocess.run(
+                [candidate, "--version"], capture_output=True, text=True
+            )
+        except OSError:
+            continue
+        if result.returncode == 0 and result.stdout.startswith(
+            f"Python {version}."
+        ):
+            return candidate, result.stdout.strip()
+    return sys.executable, f"Python {sys.version.split()[0]}"
+
+
+@functools.cache
+def make_environment(requirements: Path) -> dict:
+    """A venv under .venvs/ built from `requirements`, made once.
+
+    It is rebuilt when the requirements file changes (its text is stored
+    beside the venv). Returns the venv's python, its version and a note.
+    """
+    venv = VENVS / requirements.stem
+    python = venv / "bin" / "python"
+    stamp = venv / "requirements.txt"
+    version = wanted_python(requirements)
+    interpreter, found = find_python(version)
+    note = (
+        f"{found}"
+        if found.startswith(f"Python {version}.")
+        else f"{found} (no Python {version} on this machine)"
+    )
+    if not (python.exists() and stamp.exists()) or (
+        stamp.read_text() != requirements.read_text()
+    ):
+        subprocess.run(
+            [interpreter, "-m", "venv", "--clear", str(venv)], check=True
+        )
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "-r",
+             str(requirements)],
+            check=True,
+        )  # fmt: skip
+        stamp.write_text(requirements.read_text())
+    versions = subprocess.run(
+        [str(python), "-c",
+         "import sys, keras, tensorflow as tf;"
+         "print(sys.version.split()[0], tf.__version__, keras.__version__)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    return {
+        "name": requirements.stem,
+        "python": str(python),
+        "note": note,
+        "python_version": versions[0],
+        "tensorflow": versions[1],
+        "keras": versions[2],
+    }
+
+
+# What this test run found, for the site build and the closing summary.
+
+VERIFIED: set[Path] = set()  # chapters whose stored outputs nbval verified
+TIMES: dict[str, dict[str, float]] = {}  # environment -> chapter -> seconds
+ENVIRONMENT_NOTES: dict[str, str] = {}  # environment -> Python and versions
+
+
+def record_time(environment: str, path: Path, seconds: float) -> None:
+    TIMES.setdefault(environment, {})[path.name] = seconds

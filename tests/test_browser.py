@@ -17,7 +17,7 @@ import urllib.request
 
 import nbformat
 import pytest
-from notebooks import ROOT, chapters
+from notebooks import ROOT, chapters, first_chapter
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -88,13 +88,22 @@ def visit(browser, url):
         "response",
         lambda r: r.status >= 400 and problems.append(f"{r.status}: {r.url}"),
     )
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
+    page.goto(url)  # waits for the load event: images and scripts are in
+    wait_until_ready(page)
     return page, problems
 
 
+def wait_until_ready(page):
+    """The theme has run: it sets the page's mode and shows the sidebar
+    toggles; pages with figures have each image decoded."""
+    page.wait_for_function(
+        "() => document.documentElement.dataset.mode !== undefined"
+        " && [...document.images].every(i => i.complete)"
+    )
+
+
 def test_site_has_pages(site):
-    assert "book/01_callbacks.html" in site_pages(site)
+    assert f"book/{first_chapter().stem}.html" in site_pages(site)
 
 
 def test_every_page_loads_cleanly(site, server, browser):
@@ -202,7 +211,7 @@ def test_screenshots_for_a_person(site, server, browser, name, screen):
         page.evaluate(
             "mode => document.documentElement.dataset.theme = mode", mode
         )
-        page.wait_for_load_state("networkidle")
+        wait_until_ready(page)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - window.innerWidth"
         )

@@ -131,3 +131,36 @@ def test_no_notebook_outside_book():
         and "venv" not in rel(path).parts
     ]
     assert not stray, f"notebooks outside book/ are not in the book: {stray}"
+
+
+def test_no_bare_glued_value(notebook):
+    """A glued value belongs in the prose; an output box holding only the
+    number (myst-nb's `glue` with its default display=True) says nothing."""
+    path, nb = notebook
+    bare = [
+        index
+        for index, cell in enumerate(nb.cells)
+        for output in cell.get("outputs", [])
+        if output.get("metadata", {}).get("scrapbook", {}).get("mime_prefix")
+        == ""
+    ]
+    assert not bare, (
+        f"{rel(path)} shows glued values as bare output boxes in cells "
+        f"{bare}: glue them with display=False, and print a labelled line "
+        "where the reader should see the value"
+    )
+
+
+def test_every_heading_is_markdown(notebook):
+    """A `# ## Heading` comment in a code cell is lost from the page."""
+    path, nb = notebook
+    buried = [
+        index
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and any(line.startswith("# #") for line in cell.source.splitlines())
+    ]
+    assert not buried, (
+        f"{rel(path)} has Markdown headings inside code cells {buried}: "
+        "move them into Markdown cells"
+    )

