@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from notebooks import ROOT, first_chapter
+from playwright.sync_api import expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 JUPYTER = Path(sys.executable).with_name("jupyter")
@@ -78,7 +79,7 @@ def test_jupyter_lab_opens_and_runs_a_chapter(jupyter_lab, browser):  # noqa: F8
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{url}/lab/tree/{chapter.name}?token={token}")
     first_code = page.locator(".jp-Notebook .jp-CodeCell").first
-    first_code.wait_for(timeout=60_000)
+    first_code.wait_for(timeout=120_000)
     # the kernel has started when the toolbar shows it idle
     page.locator(
         ".jp-Notebook-ExecutionIndicator[data-status='idle']"
@@ -87,11 +88,13 @@ def test_jupyter_lab_opens_and_runs_a_chapter(jupyter_lab, browser):  # noqa: F8
     # test reads below is what this kernel printed
     page.get_by_role("menuitem", name="Edit").click()
     page.get_by_text("Clear Outputs of All Cells").click()
-    assert first_code.locator(".jp-OutputArea-output").count() == 0
+    expect(first_code.locator(".jp-OutputArea-output")).to_have_count(
+        0, timeout=30_000
+    )
     first_code.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Shift+Enter")
     output = first_code.locator(".jp-OutputArea-output")
-    output.filter(has_text="Keras").first.wait_for(timeout=120_000)
+    output.filter(has_text="Keras").first.wait_for(timeout=240_000)
     text = output.all_inner_texts()
     page.close()
     import keras
