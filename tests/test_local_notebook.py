@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -46,8 +47,10 @@ def jupyter_lab(tmp_path):
     if os.geteuid() == 0:  # CI runs as root; Jupyter refuses without this
         command.append("--allow-root")
     log = (tmp_path / "server.log").open("w")
+    # JupyterLab saves the notebooks it opens: work on a copy of book/
+    shutil.copytree(ROOT / "book", tmp_path / "book")
     server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
