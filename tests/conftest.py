@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from notebooks import (  # noqa: E402
+    CHECK_NOTES,
     ENVIRONMENT_NOTES,
     ROOT,
     TIMES,
@@ -120,3 +121,8 @@ def pytest_terminal_summary(terminalreporter):
         f"{'total':<36}"
         + "".join(f"{sum(TIMES[c].values()):>20.1f}" for c in columns)
     )
+    if CHECK_NOTES:
+        terminalreporter.section("results that differ from the book's")
+        for environment, notes in CHECK_NOTES.items():
+            for chapter, note in notes:
+                write(f"{environment}, {chapter}: {note}")

@@ -11,6 +11,7 @@ outputs are exactly what the code produces.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,11 +19,18 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notebooks import BOOK, chapters, clean_metadata, execute  # noqa: E402
+from notebooks import (  # noqa: E402
+    BOOK,
+    STRICT,
+    chapters,
+    clean_metadata,
+    execute,
+)
 
 
 def main(argv: list[str]) -> int:
     paths = [Path(arg).resolve() for arg in argv] or chapters()
+    os.environ[STRICT] = "1"  # a failed check() stops the chapter
     for path in paths:
         start = time.perf_counter()
         nb = nbformat.read(path, as_version=4)

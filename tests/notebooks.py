@@ -61,6 +61,13 @@ def first_chapter() -> Path:
     raise LookupError("_toc.yml lists no notebook")
 
 
+# A chapter's `check(condition, message)` (its setup cell) raises when this
+# is set and prints a note for the reader otherwise: the book's own runs in
+# the pinned environment (nbval, the authors' command) set it; readers and
+# the runs in Colab's images do not.
+STRICT = "EARLY_STOPPING_BOOK_STRICT"
+
+
 def execute(
     nb: nbformat.NotebookNode,
     cwd: Path,
@@ -218,6 +225,9 @@ def make_environment(requirements: Path) -> dict:
 VERIFIED: set[Path] = set()  # chapters whose stored outputs nbval verified
 TIMES: dict[str, dict[str, float]] = {}  # environment -> chapter -> seconds
 ENVIRONMENT_NOTES: dict[str, str] = {}  # environment -> Python and versions
+# Notes a chapter printed for a reader because a check() failed there:
+# {environment: [(chapter, note)]}, shown at the end of the test run.
+CHECK_NOTES: dict[str, list[tuple[str, str]]] = {}
 
 
 def record_time(environment: str, path: Path, seconds: float) -> None:

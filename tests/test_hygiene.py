@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -163,4 +164,90 @@ def test_every_heading_is_markdown(notebook):
     assert not buried, (
         f"{rel(path)} has Markdown headings inside code cells {buried}: "
         "move them into Markdown cells"
+    )
+
+
+CHAPTER_MENTION = re.compile(r"(?<![\[\w/])[Cc]hapter\s+(\d+)\b(?!\]|\.ipynb)")
+
+
+def prose_outside_code(source):
+    """Markdown text without headings, fenced blocks and inline code."""
+    source = re.sub(r"```.*?```", "", source, flags=re.S)
+    lines = [
+        ln for ln in source.splitlines() if not ln.lstrip().startswith("#")
+    ]
+    return re.sub(r"`[^`]*`", "", "\n".join(lines))
+
+
+def test_every_chapter_mention_is_a_link(notebook):
+    """ "chapter 7" in the prose is a link to chapter 7 (its own number is
+    not: a chapter does not link to itself)."""
+    path, nb = notebook
+    own = path.stem[:2]
+    plain = [
+        (index, match.group(0))
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "markdown"
+        for match in CHAPTER_MENTION.finditer(prose_outside_code(cell.source))
+        if match.group(1).zfill(2) != own
+    ]
+    assert not plain, (
+        f"{rel(path)} names chapters without linking them (cell, text): "
+        f"{plain}; write [chapter N](0N_name.ipynb)"
+    )
+
+
+def test_exercises_are_exercise_directives(notebook):
+    """Exercises are sphinx-exercise boxes, each followed by its solution in
+    a collapsed solution box that holds the solution's code cells."""
+    path, nb = notebook
+    sources = [(cell.cell_type, cell.source) for cell in nb.cells]
+    exercises = [s for t, s in sources if s.startswith("```{exercise}")]
+    starts = [s for t, s in sources if s.startswith("```{solution-start}")]
+    ends = [s for t, s in sources if s.startswith("```{solution-end}")]
+    assert exercises, f"{rel(path)} has no ```{{exercise}} box"
+    assert len(starts) == len(ends) == len(exercises), (
+        f"{rel(path)}: {len(exercises)} exercises, {len(starts)} solution "
+        f"starts, {len(ends)} solution ends"
+    )
+    labels = [re.search(r":label: (\S+)", s).group(1) for s in exercises]
+    solved = [s.split()[1] for s in starts]
+    assert labels == solved, (
+        f"{rel(path)}: exercises {labels}, solved {solved}"
+    )
+    hidden = [
+        index
+        for index, cell in enumerate(nb.cells)
+        if "hide-cell" in cell.metadata.get("tags", [])
+        and "solution" in cell.source.lower()[:40]
+    ]
+    assert not hidden, f"{rel(path)}: solutions hidden as plain cells {hidden}"
+
+
+def test_setup_and_glue_only_cells_are_out_of_the_way(notebook):
+    """The setup cell's code is collapsed (its printed versions stay), and a
+    cell that only glues values is removed from the page."""
+    path, nb = notebook
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "hide-input" in code[0].metadata.get("tags", []), (
+        f"{rel(path)}: tag the setup cell hide-input"
+    )
+    shown = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        try:
+            body = ast.parse(cell.source).body
+        except SyntaxError:
+            continue
+        only_glue = body and all(
+            isinstance(s, ast.Expr)
+            and isinstance(s.value, ast.Call)
+            and getattr(s.value.func, "id", None) == "glue"
+            for s in body
+        )
+        if only_glue and "remove-cell" not in cell.metadata.get("tags", []):
+            shown.append(index)
+    assert not shown, (
+        f"{rel(path)}: cells {shown} only call glue; tag them remove-cell"
     )

@@ -86,3 +86,23 @@ def test_every_chapter_glues_a_number_into_its_prose():
         )
     ]
     assert not silent, f"chapters that quote no glued number: {silent}"
+
+
+def test_chapters_are_numbered_and_the_status_page_names_them(site):
+    """The navigation numbers the chapters ("6. Case study: ..."), and the
+    status page's execution table names each chapter by its title."""
+    html = page(site, chapters()[5])
+    assert re.search(r'<span class="section-number">6\. </span>', html), (
+        "chapter 6's title carries no number: numbered: true in _toc.yml"
+    )
+    status = (site / "book" / "status.html").read_text()
+    table = status[status.index("Document") :]
+    table = table[: table.index("</table>")]
+    cells = re.findall(
+        r"<tr[^>]*>\s*<td><p><a[^>]*>(?:<span[^>]*>)?([^<]*)<", table
+    )
+    assert cells, "the status page's execution table lists no chapter"
+    named_by_file = [cell for cell in cells if re.match(r"book/", cell)]
+    assert not named_by_file, (
+        f"the status page names chapters by file name: {named_by_file}"
+    )

@@ -5,7 +5,15 @@ every page twice under Sphinx 7.4 (once with filename None, once with "").
 The second copy of sphinx-thebe's fails in the browser with "Identifier
 'THEBE_JS_URL' has already been declared". We drop exact duplicates of any
 script before a page is written.
+
+myst-nb's execution table (the status page) names each chapter by its file
+name (book/01_callbacks); we let Sphinx write the chapter's title instead.
 """
+
+import posixpath
+
+from sphinx.addnodes import pending_xref
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 
 def _script_key(script):
@@ -31,7 +39,28 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+class TitlesInExecutionTable(SphinxPostTransform):
+    """Runs after myst-nb's ExecutionStatsPostTransform (same priority,
+    later by name) and before references are resolved."""
+
+    default_priority = 8
+
+    def run(self, **kwargs):
+        here = posixpath.dirname(self.env.docname)
+        for node in self.document.findall(pending_xref):
+            target = posixpath.normpath(
+                posixpath.join(here, node.get("reftarget", ""))
+            )
+            if (
+                node.get("reftype") == "doc"
+                and node.get("refexplicit")
+                and node.astext() == target
+            ):
+                node["refexplicit"] = False  # the title, not the file name
+
+
 def setup(app):
     # runs first: html-page-context stops at the first handler that returns
     app.connect("html-page-context", drop_duplicate_scripts, priority=100)
+    app.add_post_transform(TitlesInExecutionTable)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
