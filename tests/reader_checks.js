@@ -50,6 +50,20 @@
       }
     }
   }
+  // plots keep their proportions at every width
+  for (const img of document.querySelectorAll("main .cell_output img")) {
+    const box = img.getBoundingClientRect();
+    if (box.width && img.naturalWidth && img.naturalHeight) {
+      const drawn = img.naturalWidth / img.naturalHeight;
+      const shown = box.width / box.height;
+      if (Math.abs(shown / drawn - 1) > 0.03) {
+        problems.push(
+          "a plot squashed (width/height " + shown.toFixed(2) +
+            " shown, " + drawn.toFixed(2) + " drawn): " + where(img),
+        );
+      }
+    }
+  }
   // nothing wider than the screen, unless it scrolls inside its own box
   const width = document.documentElement.clientWidth;
   if (document.documentElement.scrollWidth > width) {

@@ -168,6 +168,7 @@ def test_every_heading_is_markdown(notebook):
 
 
 CHAPTER_MENTION = re.compile(r"(?<![\[\w/])[Cc]hapter\s+(\d+)\b(?!\]|\.ipynb)")
+EXERCISE_MENTION = re.compile(r"(?<![{\w])[Ee]xercise\s+\d")
 
 
 def prose_outside_code(source):
@@ -194,6 +195,17 @@ def test_every_chapter_mention_is_a_link(notebook):
     assert not plain, (
         f"{rel(path)} names chapters without linking them (cell, text): "
         f"{plain}; write [chapter N](0N_name.ipynb)"
+    )
+    exercises = [
+        (index, match.group(0))
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "markdown"
+        for match in EXERCISE_MENTION.finditer(prose_outside_code(cell.source))
+    ]
+    assert not exercises, (
+        f"{rel(path)} names exercises by a bare number (cell, text): "
+        f"{exercises}; the boxes are numbered per chapter: write "
+        "{numref}`Exercise %s <chN-exercise-K>`"
     )
 
 
