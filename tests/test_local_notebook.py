@@ -1,13 +1,15 @@
 """Run the book locally, as the README and the intro say: `jupyter lab book/`.
 
 The test starts that command headless on 127.0.0.1, opens the first chapter
-in Chromium, runs its first cell through JupyterLab's interface and reads
-the versions it prints. It stops the server it started.
+(the reader notebook the site's download button serves) in Chromium, runs
+its first cell through JupyterLab's interface, reads the versions it prints
+and the prose it renders. It stops the server it started.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -32,7 +34,7 @@ def free_port():
 
 
 @pytest.fixture
-def jupyter_lab(tmp_path):
+def jupyter_lab(tmp_path, site):
     """`jupyter lab book/` on 127.0.0.1, no browser, a token of our own."""
     port, token = free_port(), secrets.token_hex(16)
     env = os.environ | {
@@ -47,8 +49,11 @@ def jupyter_lab(tmp_path):
     if os.geteuid() == 0:  # CI runs as root; Jupyter refuses without this
         command.append("--allow-root")
     log = (tmp_path / "server.log").open("w")
-    # JupyterLab saves the notebooks it opens: work on a copy of book/
+    # JupyterLab saves the notebooks it opens: work on a copy of book/,
+    # with the reader notebooks a reader downloads from the site
     shutil.copytree(ROOT / "book", tmp_path / "book")
+    for reader in (site.parent / "reader" / "book").glob("*.ipynb"):
+        shutil.copy(reader, tmp_path / "book" / reader.name)
     server = subprocess.Popen(
         command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
     )
@@ -99,7 +104,13 @@ def test_jupyter_lab_opens_and_runs_a_chapter(jupyter_lab, browser):  # noqa: F8
     output = first_code.locator(".jp-OutputArea-output")
     output.filter(has_text="Keras").first.wait_for(timeout=240_000)
     text = output.all_inner_texts()
+    # the prose JupyterLab rendered reads like the site: no MyST markup
+    prose = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
+    rendered = prose.all_inner_texts()
     page.close()
+    assert rendered, "JupyterLab rendered no Markdown cell"
+    left = [t for t in rendered if re.search(r"\{(glue|doc|numref|cite)", t)]
+    assert not left, f"MyST markup in the reader notebook's prose: {left}"
     import keras
 
     assert any(f"Keras {keras.__version__}" in t for t in text), text

@@ -14,9 +14,13 @@ REPO = CONFIG["repository"]["url"].removeprefix("https://github.com/")
 COLAB = re.compile(
     r'href="(https://colab\.research\.google\.com/github/'
     + re.escape(REPO)
-    + r'/blob/main/([^"]+\.ipynb))"'
-)
+    + r'/blob/notebooks/([^"]+\.ipynb))"'
+)  # the reader notebooks' branch (book/_ext/book_fixes.py)
 GLUE_TEXT = re.compile(r"\{glue:text\}`([A-Za-z0-9_]+)")
+# MyST roles and directives, which only the site resolves
+MYST = re.compile(
+    r"\{(?:glue|doc|ref|numref|cite|eq|term|download)[:}]|```\{|:::\{"
+)
 
 
 def page(site, path):
@@ -29,7 +33,10 @@ def test_colab_button_points_at_the_chapter(site, path):
     assert links, f"no Colab link on the page of {path.name}"
     for url, target in links:
         assert target == f"book/{path.name}", url
-        assert (ROOT / target).exists(), f"{url} names a missing notebook"
+        # the Pages workflow publishes _build/reader as the notebooks branch
+        assert (site.parent / "reader" / target).exists(), (
+            f"{url} names a reader notebook the build did not make"
+        )
 
 
 @pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
@@ -41,6 +48,39 @@ def test_download_button_offers_the_notebook(site, path):
     stored = site / "_sources" / "book" / path.name
     downloaded = nbformat.read(stored, as_version=4)
     assert any(cell.get("outputs") for cell in downloaded.cells)
+    assert downloaded == nbformat.read(
+        site.parent / "reader" / "book" / path.name, as_version=4
+    ), (
+        f"the download button of {path.name} serves the source, "
+        "not the reader notebook"
+    )
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
+def test_reader_notebook_reads_like_the_site(site, path):
+    """No MyST markup left in the prose, every glued number in it, and the
+    chapter's own code cells, unchanged and in order."""
+    reader = nbformat.read(site.parent / "reader" / "book" / path.name, 4)
+    source = nbformat.read(path, as_version=4)
+    markdown = [c.source for c in reader.cells if c.cell_type == "markdown"]
+    left = [m.group(0) for text in markdown for m in MYST.finditer(text)]
+    assert not left, f"{path.name}'s reader notebook still holds MyST: {left}"
+    prose = "\n".join(markdown)
+    values = glued_values(path)
+    referenced = GLUE_TEXT.findall(
+        "\n".join(c.source for c in source.cells if c.cell_type == "markdown")
+    )
+    missing = [key for key in referenced if values[key] not in prose]
+    assert not missing, f"{path.name}'s reader notebook lacks {missing}"
+    code = [c.source for c in source.cells if c.cell_type == "code"]
+    assert [c.source for c in reader.cells if c.cell_type == "code"] == code, (
+        f"{path.name}'s reader notebook changed the chapter's code cells"
+    )
+    assert not any(
+        "scrapbook" in output.get("metadata", {})
+        for cell in reader.cells
+        for output in cell.get("outputs", [])
+    ), f"{path.name}'s reader notebook shows glue outputs the prose shows"
 
 
 def glued_values(path):
