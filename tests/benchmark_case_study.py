@@ -6,8 +6,11 @@ It runs chapter 6's own cells tagged `benchmark` (setup, data, model, input
 pipeline, and the two ways: `seed_way` feeds NumPy arrays as the tutorial
 does, `our_way` the cached, repeated `tf.data` pipelines), so it measures
 exactly the code the chapter teaches. Same model, data, seed and epoch count;
-prints the per-epoch time of each (best of `--repeats`), the ratio, and
-checks that both give the same curves.
+prints the time of an epoch each way as the chapter, the appendix and this
+script all measure it, with the chapter's `EpochTimer`: the median epoch
+after the first `WARM_UP` (10), which also trace Keras's functions (best of
+`--repeats` runs); then the ratio, and checks that both give the same
+curves.
 Not a test: timings depend on the machine and its load.
 """
 
@@ -44,19 +47,22 @@ def chapter_namespace():
     with contextlib.redirect_stdout(io.StringIO()):
         for source in cells:
             exec(compile(source, CHAPTER.name, "exec"), namespace)
-    for name in ("seed_way", "our_way"):
+    for name in ("seed_way", "our_way", "EpochTimer", "steady_ms_per_epoch"):
         if name not in namespace:
             raise SystemExit(f"{CHAPTER.name}'s tagged cells define no {name}")
     return namespace
 
 
-def best_time(way, epochs, repeats):
-    times, history = [], None
+def best_time(chapter, way, epochs, repeats):
+    """Best of `repeats` runs: (steady ms per epoch, total s, history)."""
+    runs = []
     for _ in range(repeats):
+        timer = chapter["EpochTimer"]()
         start = time.perf_counter()
-        history = way(epochs)
-        times.append(time.perf_counter() - start)
-    return min(times), history
+        history = chapter[way](epochs, [timer])
+        seconds = time.perf_counter() - start
+        runs.append((chapter["steady_ms_per_epoch"](timer), seconds, history))
+    return min(runs, key=lambda run: run[0])
 
 
 def main():
@@ -66,25 +72,30 @@ def main():
     args = parser.parse_args()
 
     chapter = chapter_namespace()  # also warms TensorFlow up
-    tutorial_seconds, tutorial = best_time(
-        chapter["seed_way"], args.epochs, args.repeats
+    if args.epochs <= chapter["WARM_UP"]:
+        raise SystemExit(f"--epochs must exceed {chapter['WARM_UP']}")
+    tutorial_ms, tutorial_seconds, tutorial = best_time(
+        chapter, "seed_way", args.epochs, args.repeats
     )
-    book_seconds, book = best_time(
-        chapter["our_way"], args.epochs, args.repeats
+    book_ms, book_seconds, book = best_time(
+        chapter, "our_way", args.epochs, args.repeats
     )
 
     print(f"chapter 6's cells tagged {TAG!r}")
     print(f"epochs per run: {args.epochs}, best of {args.repeats} runs")
-    print(f"{'way':<24}{'total s':>10}{'ms/epoch':>10}")
-    for name, seconds in [
-        ("tutorial (NumPy arrays)", tutorial_seconds),
-        ("book (tf.data, cached)", book_seconds),
-    ]:
-        per_epoch = seconds / args.epochs * 1000
-        print(f"{name:<24}{seconds:>10.2f}{per_epoch:>10.2f}")
     print(
-        f"ratio: the book's way is {tutorial_seconds / book_seconds:.1f}x "
-        "faster per epoch"
+        f"ms/epoch: median epoch after the first {chapter['WARM_UP']}; "
+        "total s: the whole run, warm-up included"
+    )
+    print(f"{'way':<24}{'ms/epoch':>10}{'total s':>10}")
+    for name, per_epoch, seconds in [
+        ("tutorial (NumPy arrays)", tutorial_ms, tutorial_seconds),
+        ("book (tf.data, cached)", book_ms, book_seconds),
+    ]:
+        print(f"{name:<24}{per_epoch:>10.2f}{seconds:>10.2f}")
+    print(
+        f"ratio: the book's way is {tutorial_ms / book_ms:.1f}x faster "
+        "per epoch"
     )
 
     worst = max(
