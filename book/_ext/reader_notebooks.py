@@ -109,12 +109,6 @@ def reader_notebook(
     shown = [
         c for c in code if "remove-cell" not in c.metadata.get("tags", [])
     ]
-    marks = [c for c in conv.cells if CODE_MARK in c.metadata]
-    if len(marks) != len(shown):
-        raise RuntimeError(
-            f"{source.name}: {len(marks)} code blocks in the conversion, "
-            f"{len(shown)} code cells shown on the site"
-        )
     # each hidden cell goes back right before the next shown one (or the end)
     before = {id(cell): [] for cell in shown}
     pending = []
@@ -123,11 +117,16 @@ def reader_notebook(
             before[id(cell)], pending = pending, []
         else:
             pending.append(cell)
-    cells, shown_iter = [], iter(shown)
+    cells, waiting = [], list(shown)
     labels = exercise_labels(src)
     for cell in conv.cells:
-        if CODE_MARK in cell.metadata:
-            own = next(shown_iter)
+        # a code cell, or a code block the prose shows (kept as Markdown)
+        if (
+            CODE_MARK in cell.metadata
+            and waiting
+            and same_code(cell, waiting[0])
+        ):
+            own = waiting.pop(0)
             figure = (
                 own.metadata.get("mystnb", {}).get("figure", {}).get("name")
             )
@@ -141,11 +140,26 @@ def reader_notebook(
                 if text == f"## {title}" or text.startswith(f"## {title}\n"):
                     text = f'<a id="{label}"></a>\n\n{text}'
             cells.append(nbformat.v4.new_markdown_cell(text))
+    if waiting:
+        raise RuntimeError(
+            f"{source.name}: {len(waiting)} code cells shown on the site are "
+            f"not in the conversion, from: {waiting[0].source[:80]!r}"
+        )
     cells += [code_cell(c) for c in pending]
     nb = nbformat.v4.new_notebook(
         cells=cells, metadata=copy.deepcopy(src.metadata)
     )
     return nb
+
+
+def same_code(converted: nbformat.NotebookNode, cell) -> bool:
+    """Is this converted code block the source's code cell?"""
+    lines = converted.source.strip().splitlines()
+    if lines and lines[0].startswith("```") and lines[-1].strip() == "```":
+        lines = lines[1:-1]
+    block = [line.rstrip() for line in lines]
+    own = [line.rstrip() for line in cell.source.strip().splitlines()]
+    return [x for x in block if x] == [x for x in own if x]
 
 
 def exercise_labels(src: nbformat.NotebookNode) -> dict:
