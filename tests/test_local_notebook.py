@@ -2,14 +2,12 @@
 
 The test starts that command headless on 127.0.0.1, opens the first chapter
 (the reader notebook the site's download button serves) in Chromium, runs
-its first cell through JupyterLab's interface and reads the versions it
-prints, then runs all cells top to bottom and reads the saved notebook (no
-error), and the prose it renders. It stops the server it started.
+its first cell through JupyterLab's interface, reads the versions it prints
+and the prose it renders. It stops the server it started.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -23,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from notebooks import ROOT, first_chapter
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_browser import browser  # noqa: F401  (the Chromium fixture)
 
@@ -44,15 +41,7 @@ def jupyter_lab(tmp_path, site):
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),  # no user settings
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
     }
-    # every cell in the page, not only those scrolled into view, so that
-    # the test can read each cell's prompt after "Run All Cells"
-    tracker = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
-    tracker.mkdir(parents=True)
-    (tracker / "tracker.jupyterlab-settings").write_text(
-        json.dumps({"windowingMode": "none"})
-    )
     command = [
         JUPYTER, "lab", "book/", "--no-browser", "--ip=127.0.0.1",
         f"--port={port}", f"--IdentityProvider.token={token}",
@@ -92,22 +81,6 @@ def jupyter_lab(tmp_path, site):
         log.close()
 
 
-def read_saved(url, token, name, timeout=60):
-    """The notebook as JupyterLab saved it, once every code cell has run."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with urllib.request.urlopen(
-            f"{url}/api/contents/{name}?content=1&token={token}"
-        ) as response:
-            nb = json.loads(response.read())["content"]
-        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-        if all(c.get("execution_count") for c in code):
-            return nb
-        if time.monotonic() > deadline:
-            pytest.fail(f"JupyterLab did not save {name} after running it")
-        time.sleep(1)
-
-
 def test_jupyter_lab_opens_and_runs_a_chapter(jupyter_lab, browser):  # noqa: F811
     url, token = jupyter_lab
     chapter = first_chapter()
@@ -131,39 +104,10 @@ def test_jupyter_lab_opens_and_runs_a_chapter(jupyter_lab, browser):  # noqa: F8
     output = first_code.locator(".jp-OutputArea-output")
     output.filter(has_text="Keras").first.wait_for(timeout=240_000)
     text = output.all_inner_texts()
-    # then the whole notebook, top to bottom, as a reader would run it
-    page.get_by_role("menuitem", name="Run").click()
-    page.get_by_text("Run All Cells", exact=True).click()
-    all_ran = (
-        "() => { const p = [...document.querySelectorAll("
-        "'.jp-Notebook .jp-CodeCell .jp-InputPrompt')];"
-        " return p.length > 0"
-        " && p.every(x => /\\[\\d+\\]/.test(x.textContent)); }"
-    )
-    try:
-        page.wait_for_function(all_ran, timeout=900_000)
-    except PlaywrightTimeout:
-        prompts = page.locator(
-            ".jp-CodeCell .jp-InputPrompt"
-        ).all_inner_texts()
-        page.close()
-        pytest.fail(
-            f"{chapter.name} did not run to the end: prompts {prompts}"
-        )
-    page.keyboard.press("Control+s")
-    saved = read_saved(url, token, chapter.name)
-    errors = [
-        output.get("ename")
-        for cell in saved["cells"]
-        if cell["cell_type"] == "code"
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "error"
-    ]
     # the prose JupyterLab rendered reads like the site: no MyST markup
     prose = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
     rendered = prose.all_inner_texts()
     page.close()
-    assert not errors, f"{chapter.name} raised in JupyterLab: {errors}"
     assert rendered, "JupyterLab rendered no Markdown cell"
     left = [t for t in rendered if re.search(r"\{(glue|doc|numref|cite)", t)]
     assert not left, f"MyST markup in the reader notebook's prose: {left}"
