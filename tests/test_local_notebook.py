@@ -1,13 +1,17 @@
 """Run the book locally, as the README and the intro say: `jupyter lab book/`.
 
 The test starts that command headless on 127.0.0.1, opens the first chapter
-(the reader notebook the site's download button serves) in Chromium, runs
-its first cell through JupyterLab's interface, reads the versions it prints
-and the prose it renders. It stops the server it started.
+(the reader notebook the site's download button serves) in Chromium, clears
+its stored outputs and runs it top to bottom through JupyterLab's menus (Run
+All Cells), saves it, and reads the saved notebook through the server: the
+versions its first cell printed, no error output, every code cell run; and
+the prose JupyterLab rendered, without MyST markup. On failure it keeps a
+screenshot and the server's log. It stops the server it started.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -41,7 +45,15 @@ def jupyter_lab(tmp_path, site):
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),  # no user settings
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
     }
+    # every cell in the page, not only those scrolled into view, so that
+    # the test can read each cell's prompt after "Run All Cells"
+    tracker = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"})
+    )
     command = [
         JUPYTER, "lab", "book/", "--no-browser", "--ip=127.0.0.1",
         f"--port={port}", f"--IdentityProvider.token={token}",
@@ -71,7 +83,7 @@ def jupyter_lab(tmp_path, site):
                         + (tmp_path / "server.log").read_text()[-3000:]
                     )
                 time.sleep(0.5)
-        yield url, token
+        yield url, token, tmp_path
     finally:
         server.terminate()
         try:
@@ -81,36 +93,102 @@ def jupyter_lab(tmp_path, site):
         log.close()
 
 
-def test_jupyter_lab_opens_and_runs_a_chapter(jupyter_lab, browser):  # noqa: F811
-    url, token = jupyter_lab
-    chapter = first_chapter()
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{url}/lab/tree/{chapter.name}?token={token}")
+def saved_notebook(url, token, name):
+    with urllib.request.urlopen(
+        f"{url}/api/contents/{name}?content=1&token={token}"
+    ) as response:
+        return json.loads(response.read())["content"]
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+PROMPTS = "[...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+# done when no cell is queued or running ("[*]") and the kernel is idle
+# (after an error, JupyterLab leaves the cells below it not run)
+RUN_OVER = f"""() => {{
+    const p = {PROMPTS};
+    const ran = p.filter(x => /\\[\\d+\\]/.test(x.textContent)).length;
+    const idle = document.querySelector(
+        ".jp-Notebook-ExecutionIndicator[data-status='idle']");
+    return ran > 0 && idle !== null
+        && !p.some(x => x.textContent.includes("*"));
+}}"""
+RAN = f"() => {PROMPTS}.filter(x => /\\[\\d+\\]/.test(x.textContent)).length"
+
+
+def run_top_to_bottom(page, url, token, name):
+    """Clear, Run All Cells, save; the notebook as the server saved it."""
     first_code = page.locator(".jp-Notebook .jp-CodeCell").first
     first_code.wait_for(timeout=120_000)
     # the kernel has started when the toolbar shows it idle
     page.locator(
         ".jp-Notebook-ExecutionIndicator[data-status='idle']"
-    ).wait_for(timeout=60_000)
+    ).wait_for(timeout=120_000)
     # the chapter is stored with its outputs: clear them, so that what the
     # test reads below is what this kernel printed
     page.get_by_role("menuitem", name="Edit").click()
-    page.get_by_text("Clear Outputs of All Cells").click()
-    expect(first_code.locator(".jp-OutputArea-output")).to_have_count(
+    page.get_by_text("Clear Outputs of All Cells", exact=True).click()
+    expect(page.locator(".jp-Notebook .jp-OutputArea-output")).to_have_count(
         0, timeout=30_000
     )
-    first_code.locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
-    output = first_code.locator(".jp-OutputArea-output")
-    output.filter(has_text="Keras").first.wait_for(timeout=240_000)
-    text = output.all_inner_texts()
-    # the prose JupyterLab rendered reads like the site: no MyST markup
-    prose = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
-    rendered = prose.all_inner_texts()
-    page.close()
+    page.wait_for_function(f"() => ({RAN})() === 0", timeout=30_000)
+    page.get_by_role("menuitem", name="Run").click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    page.wait_for_function(RUN_OVER, timeout=900_000)
+    ran = page.evaluate(RAN)
+    # save, and read back what the server has (saving again until it has it)
+    deadline = time.monotonic() + 120
+    while True:
+        page.get_by_role("menuitem", name="File").click()
+        page.get_by_text("Save Notebook", exact=True).click()
+        time.sleep(3)
+        saved = saved_notebook(url, token, name)
+        done = [c for c in code_cells(saved) if c.get("execution_count")]
+        if len(done) == ran:
+            return saved
+        if time.monotonic() > deadline:
+            raise AssertionError(f"JupyterLab did not save {name}")
+
+
+def test_jupyter_lab_opens_and_runs_a_chapter(jupyter_lab, browser):  # noqa: F811
+    url, token, folder = jupyter_lab
+    chapter = first_chapter()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{url}/lab/tree/{chapter.name}?token={token}")
+    try:
+        saved = run_top_to_bottom(page, url, token, chapter.name)
+        # the prose JupyterLab rendered reads like the site: no MyST markup
+        prose = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
+        rendered = prose.all_inner_texts()
+    except Exception as error:
+        shot = folder / "jupyterlab.png"
+        page.screenshot(path=shot, full_page=True)
+        prompts = page.locator(".jp-InputPrompt").all_inner_texts()
+        log = (folder / "server.log").read_text()[-3000:]
+        pytest.fail(
+            f"{chapter.name} did not run top to bottom: {error}\n"
+            f"prompts: {prompts}\nscreenshot: {shot}\nserver log:\n{log}"
+        )
+    finally:
+        page.close()
+    import keras
+
+    code = code_cells(saved)
+    printed = "".join(
+        "".join(out.get("text", "")) for out in code[0].get("outputs", [])
+    )
+    assert f"Keras {keras.__version__}" in printed, printed
+    errors = [
+        (i, out.get("ename"), out.get("evalue"))
+        for i, cell in enumerate(code)
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
+    assert not errors, f"{chapter.name} raised in JupyterLab: {errors}"
+    not_run = [i for i, cell in enumerate(code) if not cell["execution_count"]]
+    assert not not_run, f"code cells {not_run} of {chapter.name} did not run"
     assert rendered, "JupyterLab rendered no Markdown cell"
     left = [t for t in rendered if re.search(r"\{(glue|doc|numref|cite)", t)]
     assert not left, f"MyST markup in the reader notebook's prose: {left}"
-    import keras
-
-    assert any(f"Keras {keras.__version__}" in t for t in text), text
