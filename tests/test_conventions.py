@@ -118,6 +118,18 @@ def pipeline(features, targets):
 '''
 
 
+# A list of result rows shown as a table (a Markdown table, rendered by
+# myst-nb on the site and by Jupyter in a notebook).
+TABLE = '''\
+def table(rows):
+    """Rows (dicts with the same keys) as a Markdown table."""
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    return Markdown("\\n".join(lines))
+'''
+
 INLINE_PIPELINE = re.compile(
     r"\.batch\(BATCH_SIZE\)\s*\.cache\(\)\s*\.repeat\(\)"
 )
@@ -241,9 +253,21 @@ def test_cached_pipeline_is_the_canonical_one(path):
     )
 
 
+@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
+def test_table_helper_is_the_canonical_one(path):
+    canonical = ast.parse(TABLE).body[0]
+    for text, node in copies(path, '"|---" * len('):
+        assert shape(node, "f") == shape(canonical, "f"), (
+            f"{path.relative_to(ROOT)}: {node.name} differs from "
+            f"TABLE in tests/test_conventions.py:\n{text}"
+        )
+
+
 def test_the_copies_are_found():
     """The tests above check something: the copies exist where expected."""
     with_model = [p.stem for p in chapters() if copies(p, "Dense(500")]
     with_pipeline = [p.stem for p in chapters() if copies(p, ".cache()")]
     assert len(with_model) >= 5, with_model
     assert len(with_pipeline) >= 4, with_pipeline
+    with_table = [p.stem for p in chapters() if copies(p, '"|---" * len(')]
+    assert len(with_table) >= 3, with_table
