@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -175,13 +176,29 @@ def find_python(version: str) -> tuple[str, str]:
     return sys.executable, f"Python {sys.version.split()[0]}"
 
 
-@functools.cache
+_BUILDING = threading.Lock()
+
+
 def make_environment(requirements: Path) -> dict:
     """A venv under .venvs/ built from `requirements`, made once.
 
     It is rebuilt when the requirements file changes (its text is stored
     beside the venv). Returns the venv's python, its version and a note.
+    Safe to call from several threads at once (the tests run chapters in
+    Colab's images in background workers): one build per file, and a
+    caller asking for a venv that another is building waits for it.
     """
+    with _BUILDING:
+        lock = _ENVIRONMENT_LOCKS.setdefault(requirements, threading.Lock())
+    with lock:
+        return _make_environment(requirements)
+
+
+_ENVIRONMENT_LOCKS: dict[Path, threading.Lock] = {}
+
+
+@functools.cache
+def _make_environment(requirements: Path) -> dict:
     venv = VENVS / requirements.stem
     python = venv / "bin" / "python"
     stamp = venv / "requirements.txt"

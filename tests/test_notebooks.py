@@ -11,9 +11,14 @@
    explains such differences in its output instead of failing.
 
 Each chapter is executed once per environment. The runs in Colab's images
-go on in a background worker while the pinned environment's run, so two
-chapters execute at a time (one per core). The site build renders the
-stored outputs that test 1 verified in this run (see conftest.py).
+go on in background workers (one per core, `COLAB_WORKERS`) while the
+pinned environment's nbval runs and then while the site is built and
+read, so three chapters execute at a time on two cores. A chapter's kernel
+alone keeps only about half of the machine's two cores busy (small ops,
+threads handing work to each other; measured with /proc/stat), so running
+them side by side is what keeps the test command's wall time down. The
+site build renders the stored outputs that test 1 verified in this run
+(see conftest.py).
 """
 
 from __future__ import annotations
@@ -137,18 +142,32 @@ def run_in_environment(requirements, path, folder):
     }
 
 
+# Background workers for the runs in Colab's images: one per core, or
+# BOOK_COLAB_WORKERS (e.g. 1 to time each chapter with less contention).
+COLAB_WORKERS = int(
+    os.environ.get("BOOK_COLAB_WORKERS", 0) or os.cpu_count() or 1
+)
+
+
 @pytest.fixture(scope="session")
 def colab_runs(request, tmp_path_factory):
-    """Every selected (image, chapter) run, started in one background worker
-    when the test session starts, so that these executions overlap with the
-    pinned environment's (a chapter's kernel keeps about one core busy, and
-    the machine has two). Each test below waits for its own run."""
-    wanted = [
-        (item.callspec.params["requirements"], item.callspec.params["path"])
+    """Every selected (image, chapter) run, started in COLAB_WORKERS
+    background workers when the test session starts, so that these
+    executions overlap with the pinned environment's and with the site
+    tests. They are queued chapter by chapter (each chapter in each image,
+    then the next), so that the last in the queue are the book's shortest
+    (chapter 13, the appendix, the recipe) and no worker is left with a
+    long chapter at the end. Each test below waits for its own run."""
+    params = [
+        item.callspec.params
         for item in request.session.items
         if getattr(item, "originalname", "") == COLAB_TEST
     ]
-    pool = ThreadPoolExecutor(max_workers=1)
+    wanted = sorted(
+        ((p["path"], p["requirements"]) for p in params),
+        key=lambda pair: (pair[0].name, pair[1].name),
+    )
+    pool = ThreadPoolExecutor(max_workers=COLAB_WORKERS)
     runs = {
         (requirements, path): pool.submit(
             run_in_environment,
@@ -156,7 +175,7 @@ def colab_runs(request, tmp_path_factory):
             path,
             tmp_path_factory.mktemp(f"{requirements.stem}-{path.stem}"),
         )
-        for requirements, path in wanted
+        for path, requirements in wanted
     }
     yield runs
     pool.shutdown(cancel_futures=True)
