@@ -109,10 +109,20 @@ def execute(
         record_timing=False,
         resources={"metadata": {"path": str(cwd)}},
     )
-    if env is None:
-        client.execute()
-    else:
-        client.execute(env=env)
+    try:
+        if env is None:
+            client.execute()
+        else:
+            client.execute(env=env)
+    finally:
+        # nbclient shuts down only a kernel it started itself; one started
+        # from our KernelManager would live on (about 1 GB each) until the
+        # test run ends
+        if km is not None:
+            if client.kc is not None:
+                client.kc.stop_channels()
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     return nb
 
 
