@@ -155,9 +155,9 @@ def colab_runs(request, tmp_path_factory):
     background workers when the test session starts, so that these
     executions overlap with the pinned environment's and with the site
     tests. They are queued chapter by chapter (each chapter in each image,
-    then the next), so that the last in the queue are the book's shortest
-    (chapter 13, the appendix, the recipe) and no worker is left with a
-    long chapter at the end. Each test below waits for its own run."""
+    then the next), so that with two workers a chapter runs in both images
+    side by side and the workers finish close together. Each test below
+    waits for its own run."""
     params = [
         item.callspec.params
         for item in request.session.items
