@@ -14,6 +14,7 @@ import re
 import shutil
 import threading
 import urllib.request
+from urllib.parse import urlsplit
 
 import nbformat
 import pytest
@@ -71,10 +72,25 @@ def site_pages(html):
     )  # fmt: skip
 
 
+def leaves_the_machine(request):
+    """A request to another host (the tests run offline)."""
+    parts = urlsplit(request.url)
+    return parts.scheme in {"http", "https", "ws", "wss"} and (
+        parts.hostname not in {"127.0.0.1", "localhost"}
+    )
+
+
 def visit(browser, url):
     """Open url; return the page and the problems the browser reported."""
     problems = []
     page = browser.new_page()
+    page.on(
+        "request",
+        lambda r: (
+            leaves_the_machine(r)
+            and problems.append(f"remote request: {r.url}")
+        ),
+    )
     page.on(
         "console",
         lambda m: m.type == "error" and problems.append(f"console: {m.text}"),
@@ -95,10 +111,16 @@ def visit(browser, url):
 
 def wait_until_ready(page):
     """The theme has run: it sets the page's mode and shows the sidebar
-    toggles; pages with figures have each image decoded."""
+    toggles; pages with figures have each image decoded; pages that load
+    MathJax have their formulas typeset, in fonts that have loaded."""
     page.wait_for_function(
         "() => document.documentElement.dataset.mode !== undefined"
         " && [...document.images].every(i => i.complete)"
+    )
+    # MathJax (a deferred script) has started by the load event
+    page.evaluate(
+        "async () => { await window.MathJax?.startup?.promise;"
+        " await document.fonts.ready; }"
     )
 
 
@@ -190,6 +212,54 @@ def test_download_button_serves_the_executed_notebook(
     code = [c for c in downloaded["cells"] if c["cell_type"] == "code"]
     assert code and all(c.get("outputs") is not None for c in code)
     assert any(c["outputs"] for c in code), f"{href} has no outputs"
+
+
+MATH = 'class="math notranslate nohighlight"'  # a formula, as Sphinx writes it
+# book/16_regularization, the chapter with formulas (once it is in _toc.yml)
+MATH_CHAPTER = "book/16_regularization"
+
+
+def test_formulas_are_typeset_offline(site, server, browser):
+    """On every page with a formula, MathJax (served by the site: see
+    test_site.py) typesets each one, with no error, no file missing and no
+    request leaving the machine."""
+    math_pages = [
+        name for name in site_pages(site) if MATH in (site / name).read_text()
+    ]
+    if MATH_CHAPTER in toc_files():
+        assert f"{MATH_CHAPTER}.html" in math_pages, (
+            f"{MATH_CHAPTER}.html shows no formula"
+        )
+    if not math_pages:
+        pytest.skip("no page has a formula")
+    failures = {}
+    for name in math_pages:
+        page, problems = visit(browser, f"{server}/{name}")
+        result = page.evaluate(
+            """() => ({
+            started: Boolean(window.MathJax?.startup?.promise),
+            typeset: document.querySelectorAll(
+                'mjx-container[jax="CHTML"]').length,
+            left: [...document.querySelectorAll('.math.notranslate')]
+                .filter(e => !e.querySelector('mjx-container'))
+                .map(e => e.textContent.trim().slice(0, 60)),
+            errors: [...document.querySelectorAll('mjx-merror')]
+                .map(e => e.getAttribute('data-mjx-error') || e.textContent),
+        })"""
+        )
+        page.close()
+        if not result["started"]:
+            problems.append("MathJax did not load")
+        elif not result["typeset"]:
+            problems.append("no formula typeset (no mjx-container)")
+        problems += [f"formula not typeset: {tex}" for tex in result["left"]]
+        problems += [f"MathJax error: {error}" for error in result["errors"]]
+        if problems:
+            failures[name] = problems
+    assert not failures, "\n".join(
+        f"{name}:\n  " + "\n  ".join(problems)
+        for name, problems in failures.items()
+    )
 
 
 SCREENS = {"desktop": (1280, 900), "phone": (390, 844)}

@@ -146,3 +146,37 @@ def test_chapters_are_numbered_and_the_status_page_names_them(site):
     assert not named_by_file, (
         f"the status page names chapters by file name: {named_by_file}"
     )
+
+
+MATH = 'class="math notranslate nohighlight"'  # a formula, as Sphinx writes it
+MATHJAX_SCRIPT = re.compile(r'<script[^>]*\bsrc="([^"]*tex-chtml[^"]*)"')
+
+
+def html_pages(site):
+    return sorted(
+        p for p in site.rglob("*.html")
+        if not {"_static", "_sources"} & set(p.relative_to(site).parts)
+    )  # fmt: skip
+
+
+def test_mathjax_is_served_by_the_site(site):
+    """Formulas need no network: MathJax and its fonts are in _static/
+    (copied by book/_ext/book_fixes.py), every page with a formula loads
+    that copy, and no page names a CDN."""
+    mathjax = (site / "_static" / "mathjax").resolve()
+    assert (mathjax / "tex-chtml.js").is_file(), "no _static/mathjax"
+    fonts = mathjax / "output" / "chtml" / "fonts" / "woff-v2"
+    assert len(list(fonts.glob("*.woff"))) > 20, f"no MathJax fonts in {fonts}"
+    assert (mathjax / "input" / "tex" / "extensions" / "ams.js").is_file()
+    problems = []
+    for path in html_pages(site):
+        html, name = path.read_text(), path.relative_to(site)
+        if re.search(r"cdn\.jsdelivr|//[^\s\"'<>]*mathjax", html, re.I):
+            problems.append(f"{name} names a remote MathJax or a CDN")
+        for src in MATHJAX_SCRIPT.findall(html):
+            local = (path.parent / src.split("?")[0]).resolve()
+            if local != mathjax / "tex-chtml.js":
+                problems.append(f"{name} loads MathJax from {src}")
+        if MATH in html and not MATHJAX_SCRIPT.search(html):
+            problems.append(f"{name} has a formula but loads no MathJax")
+    assert not problems, "\n".join(problems)

@@ -14,9 +14,18 @@ Readers of Colab and of the download button get the reader notebooks
 button's copy is replaced by the reader notebook, and the Colab button opens
 the published reader notebooks on the `notebooks` branch, where the Pages
 workflow puts them. Both follow from `repository.url` alone.
+
+Formulas are typeset by MathJax 3 served from the site itself, so a page
+needs no network (and the browser tests stay offline): `mathjax_path` in
+_config.yml names _static/mathjax/tex-chtml.js, and when the HTML build
+finishes we copy MathJax from the pinned sphinx-mathjax-offline wheel (see
+requirements.txt) into _static/mathjax/: tex-chtml.js and what it loads on
+demand (fonts, TeX extensions, the menu's accessibility and SVG options).
 """
 
 import posixpath
+import shutil
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from sphinx.addnodes import pending_xref
@@ -46,7 +55,9 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
         if key not in seen:
             seen.add(key)
             unique.append(script)
-    context["script_files"] = unique
+    # in place: this list is the builder's, to which handlers that run
+    # later (sphinx.ext.mathjax, on pages with formulas) add their scripts
+    scripts[:] = unique
 
 
 class TitlesInExecutionTable(SphinxPostTransform):
@@ -103,6 +114,54 @@ def build_reader_notebooks(app, exception):
     logger.info(f"reader notebooks: {len(written)} in _build/reader")
 
 
+# tex-chtml.js, and what it can load at run time (relative to its folder)
+MATHJAX_FILES = [
+    "tex-chtml.js",
+    "output/chtml/fonts/woff-v2",  # the fonts, named by its CSS
+    "input/tex/extensions",  # \color, \cancel, ... (autoload)
+    "ui",  # the right-click menu, lazy typesetting
+    "a11y",  # assistive MathML (on by default), the menu's explorer
+    "sre",  # the speech rule engine's maps, for the explorer
+    "input/mml.js",  # the explorer reads the MathML it makes
+    "output/svg.js",  # the menu's "Math Renderer: SVG"
+    "output/svg/fonts",
+]
+
+
+def mathjax_folder():
+    """MathJax's folder inside the sphinx-mathjax-offline wheel."""
+    try:
+        files = distribution("sphinx-mathjax-offline").files or []
+    except PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.as_posix().endswith("static/mathjax/tex-chtml.js"):
+            return Path(file.locate()).parent
+    raise RuntimeError(
+        "MathJax not found: the site serves it from the sphinx-mathjax-"
+        "offline wheel; pip install -r requirements.txt"
+    )
+
+
+def check_mathjax(app):
+    if app.builder.name == "html":
+        mathjax_folder()  # a missing wheel fails before the build, not after
+
+
+def copy_mathjax(app, exception):
+    if exception is not None or app.builder.name != "html":
+        return
+    source = mathjax_folder()
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for name in MATHJAX_FILES:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source / name, target / name)
+    logger.info(f"MathJax copied to {target}")
+
+
 def setup(app):
     # runs first: html-page-context stops at the first handler that returns
     app.connect("html-page-context", drop_duplicate_scripts, priority=100)
@@ -111,5 +170,7 @@ def setup(app):
     app.connect(
         "html-page-context", colab_opens_reader_notebooks, priority=900
     )
+    app.connect("builder-inited", check_mathjax)
+    app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", build_reader_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
