@@ -130,6 +130,41 @@ def table(rows):
     return Markdown("\\n".join(lines))
 '''
 
+# Helpers that replay EarlyStopping on recorded curves and compare runs:
+# every chapter's copy must compute what these compute (docstrings aside).
+# A copy with other parameters is another function (the recipe's replay
+# adds min_delta and start_from_epoch) and is not held to this one.
+REPLAY = """\
+def replay_early_stopping(val_losses, patience):
+    best, best_epoch, wait = None, 0, 0
+    for epoch, current in enumerate(val_losses):
+        wait += 1
+        if best is None or current < best:  # a strict improvement
+            best, best_epoch, wait = current, epoch, 0
+            continue  # an improving epoch never stops training
+        if wait >= patience and epoch > 0:
+            return epoch, best_epoch
+    return 0, best_epoch
+"""
+INTERVAL = """\
+def interval(differences):
+    means = np.asarray(differences)[RESAMPLES].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(np.mean(differences)), float(low), float(high)
+"""
+HOLM = """\
+def holm(p_values):
+    p_values = np.asarray(p_values, dtype=float)
+    order = np.argsort(p_values)
+    factors = len(p_values) - np.arange(len(p_values))  # m, m - 1, ..., 1
+    adjusted = np.maximum.accumulate(factors * p_values[order])
+    result = np.empty_like(p_values)
+    result[order] = np.minimum(adjusted, 1.0)
+    return result
+"""
+HELPERS = {"REPLAY": REPLAY, "INTERVAL": INTERVAL, "HOLM": HOLM}
+
+
 INLINE_PIPELINE = re.compile(
     r"\.batch\(BATCH_SIZE\)\s*\.cache\(\)\s*\.repeat\(\)"
 )
@@ -271,3 +306,50 @@ def test_the_copies_are_found():
     assert len(with_pipeline) >= 4, with_pipeline
     with_table = [p.stem for p in chapters() if copies(p, '"|---" * len(')]
     assert len(with_table) >= 3, with_table
+
+
+def without_docstring(node):
+    """The function's AST, renamed, with its docstring dropped."""
+    node = ast.parse(ast.unparse(node)).body[0]
+    body = node.body
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(getattr(body[0], "value", None), ast.Constant)
+    ):
+        node.body = body[1:]
+    node.name = "f"
+    return ast.dump(node)
+
+
+def helper_copies(path, canonical):
+    """The chapter's functions with the canonical's name and parameters."""
+    wanted = ast.parse(canonical).body[0]
+    return [
+        (text, node)
+        for text, node in functions(path)
+        if node.name == wanted.name
+        and ast.dump(node.args) == ast.dump(wanted.args)
+    ]
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
+def test_replay_and_statistics_helpers_are_canonical(path):
+    for name, text in HELPERS.items():
+        canonical = without_docstring(ast.parse(text).body[0])
+        for copy, node in helper_copies(path, text):
+            assert without_docstring(node) == canonical, (
+                f"{path.relative_to(ROOT)}: {node.name} differs from {name} "
+                f"in tests/test_conventions.py:\n{copy}"
+            )
+
+
+def test_the_helper_copies_are_found():
+    """The test above checks something: the copies exist where expected."""
+    for name, text, at_least in [
+        ("REPLAY", REPLAY, 4),
+        ("INTERVAL", INTERVAL, 3),
+        ("HOLM", HOLM, 2),
+    ]:
+        found = [p.stem for p in chapters() if helper_copies(p, text)]
+        assert len(found) >= at_least, (name, found)
