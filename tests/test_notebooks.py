@@ -11,14 +11,17 @@
    explains such differences in its output instead of failing.
 
 Each chapter is executed once per environment. The runs in Colab's images
-go on in background workers (one per core, `COLAB_WORKERS`) while the
-pinned environment's nbval runs and then while the site is built and
-read, so three chapters execute at a time on two cores. A chapter's kernel
-alone keeps only about half of the machine's two cores busy (small ops,
-threads handing work to each other; measured with /proc/stat), so running
-them side by side is what keeps the test command's wall time down. The
-site build renders the stored outputs that test 1 verified in this run
-(see conftest.py).
+go on in background workers (one per core, `COLAB_WORKERS`), started with
+the session. A chapter's kernel keeps about one core busy (small ops,
+threads handing work to each other; measured with /proc/stat), so the test
+command is bound by the machine's cores, and its wall time is lowest when
+no core idles. While the pinned environment's nbval runs, one kernel fewer
+than the workers may run in Colab's images (`ColabGate`: on two cores, one
+beside nbval's); when nbval is done, all of them, so that the Colab runs
+left go on beside the site build and the browser tests, which keep only
+about one core busy and used to run mostly alone at the end. The site
+build renders the stored outputs that test 1 verified in this run (see
+conftest.py).
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import nbformat
 import pytest
@@ -89,6 +94,7 @@ def test_stored_outputs_are_what_the_code_produces(path, tmp_path):
         env=os.environ | {STRICT: "1"},  # a failed check() is an error
     )
     record_time("pinned", path, time.perf_counter() - start)
+    GATE.pinned_done()
     assert result.returncode == 0, (
         f"nbval: the stored outputs of {path.relative_to(ROOT)} are not what "
         f"its code produces now. If the change is intended, run `{REGENERATE} "
@@ -118,18 +124,20 @@ def run_in_environment(requirements, path, folder):
     work.mkdir()
     shutil.copy(path, work / path.name)
     nb = nbformat.read(work / path.name, as_version=4)
-    start = time.perf_counter()
-    try:
-        execute(nb, work, python=environment["python"], env=env)
-        error = None
-    except CellExecutionError as failure:
-        error = str(failure)
+    with GATE.slot():  # the venv above is built outside the gate
+        start = time.perf_counter()
+        try:
+            execute(nb, work, python=environment["python"], env=env)
+            error = None
+        except CellExecutionError as failure:
+            error = str(failure)
+        seconds = time.perf_counter() - start
     first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
     return {
         "environment": environment,
         "where": where,
         "error": error,
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
         "printed": "".join(o.get("text", "") for o in first_code.outputs),
         "notes": [
             line
@@ -149,6 +157,46 @@ COLAB_WORKERS = int(
 )
 
 
+class ColabGate:
+    """How many chapters may execute in Colab's images at once: one fewer
+    than the workers (at least one) while the pinned environment's nbval
+    tests are still to finish, then every worker. Each pinned test calls
+    `pinned_done()` when its chapter has run, passed or not."""
+
+    def __init__(self, workers):
+        self._condition = threading.Condition()
+        self._running = 0
+        self._pinned_left = 0
+        self._workers = self._limit = workers
+
+    def expect_pinned(self, count):
+        with self._condition:
+            self._pinned_left = count
+            self._limit = max(1, self._workers - 1) if count else self._workers
+
+    def pinned_done(self):
+        with self._condition:
+            self._pinned_left -= 1
+            if self._pinned_left <= 0:
+                self._limit = self._workers
+                self._condition.notify_all()
+
+    @contextmanager
+    def slot(self):
+        with self._condition:
+            self._condition.wait_for(lambda: self._running < self._limit)
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._running -= 1
+                self._condition.notify_all()
+
+
+GATE = ColabGate(COLAB_WORKERS)
+
+
 @pytest.fixture(scope="session")
 def colab_runs(request, tmp_path_factory):
     """Every selected (image, chapter) run, started in COLAB_WORKERS
@@ -166,6 +214,12 @@ def colab_runs(request, tmp_path_factory):
     wanted = sorted(
         ((p["path"], p["requirements"]) for p in params),
         key=lambda pair: (pair[0].name, pair[1].name),
+    )
+    GATE.expect_pinned(
+        sum(
+            getattr(item, "originalname", "") == PINNED_TEST
+            for item in request.session.items
+        )
     )
     pool = ThreadPoolExecutor(max_workers=COLAB_WORKERS)
     runs = {
@@ -192,6 +246,7 @@ def start_colab_runs_early(request):
 
 
 COLAB_TEST = "test_chapter_runs_alone_in_colab_image"
+PINNED_TEST = "test_stored_outputs_are_what_the_code_produces"
 
 
 @pytest.mark.parametrize("path", chapters(), ids=lambda path: path.name)
@@ -223,3 +278,29 @@ def test_chapter_runs_alone_in_colab_image(colab_runs, requirements, path):
         f"{where} left files in its folder: {run['left']}; write them "
         "under a temporary directory and remove them"
     )
+
+
+def test_colab_gate_holds_one_run_back_until_nbval_is_done():
+    """The harness itself: with two workers and pinned chapters still to
+    run, a second Colab run waits; the last pinned chapter lets it go."""
+    gate = ColabGate(2)
+    gate.expect_pinned(2)
+    entered = threading.Event()
+
+    def second_run():
+        with gate.slot():
+            entered.set()
+
+    with gate.slot():  # the first run
+        waiting = threading.Thread(target=second_run)
+        waiting.start()
+        assert not entered.wait(0.3), "two runs beside nbval"
+        gate.pinned_done()
+        assert not entered.wait(0.3), "let go before the last pinned chapter"
+        gate.pinned_done()
+        assert entered.wait(5), "still held after nbval was done"
+    waiting.join()
+    alone = ColabGate(2)
+    alone.expect_pinned(0)  # no pinned test selected: every worker at once
+    with alone.slot(), alone.slot():
+        pass
