@@ -15,15 +15,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from notebooks import (  # noqa: E402
     CHECK_NOTES,
+    COLAB_TEST,
     ENVIRONMENT_NOTES,
+    PINNED_TEST,
     ROOT,
     TIMES,
     VERIFIED,
     chapters,
 )
 
-FIRST = "test_stored_outputs_are_what_the_code_produces"
-LAST = "test_chapter_runs_alone_in_colab_image"
+FIRST = PINNED_TEST
+LAST = COLAB_TEST
 
 
 def pytest_collection_modifyitems(items):

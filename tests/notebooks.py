@@ -68,6 +68,11 @@ def first_chapter() -> Path:
 # the runs in Colab's images do not.
 STRICT = "EARLY_STOPPING_BOOK_STRICT"
 
+# The two tests that execute chapters (tests/test_notebooks.py), by name:
+# conftest.py orders the session by them and the Colab runs wait on the first.
+PINNED_TEST = "test_stored_outputs_are_what_the_code_produces"
+COLAB_TEST = "test_chapter_runs_alone_in_colab_image"
+
 
 def execute(
     nb: nbformat.NotebookNode,
